@@ -7,6 +7,7 @@ Inputs are converted exactly from floats; results are lists of ``mpf`` (one
 per entry of a 1-d row) or a single ``mpf``.
 """
 
+from .entropy_projection import entropy_projection_ref
 from .operators import entropy_ref, kl_ref, mix_ref, power_ref, softmax_ref
 
-__all__ = ["entropy_ref", "kl_ref", "mix_ref", "power_ref", "softmax_ref"]
+__all__ = ["entropy_projection_ref", "entropy_ref", "kl_ref", "mix_ref", "power_ref", "softmax_ref"]

@@ -12,9 +12,10 @@ def power_ref(p_row, T: float, dps: int = 80) -> list:
     inv_t = 1 / ctx.mpf(T)
     # Factor out the largest entry so that p^(1/T) stays representable for tiny T.
     top = max(p)
-    w = [(x / top) ** inv_t if x > 0 else ctx.zero for x in p]
-    total = ctx.fsum(w)
-    return [x / total for x in w]
+    # Distinct values are few in large stress rows: power each one once.
+    weight = {x: (x / top) ** inv_t if x > 0 else ctx.zero for x in set(p)}
+    total = ctx.fsum(weight[x] for x in p)
+    return [weight[x] / total for x in p]
 
 
 def softmax_ref(z_row, T: float, dps: int = 80) -> list:
