@@ -23,6 +23,8 @@ __all__ = [
     "check_logits",
     "check_same_shape",
     "sum_tolerance",
+    "first_bad_row",
+    "describe_row",
 ]
 
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
@@ -68,14 +70,14 @@ def sum_tolerance(xp, dtype, V: int) -> float:
     return V * eps
 
 
-def _first_bad_row(bad_rows, shape) -> tuple:
+def first_bad_row(bad_rows, shape) -> tuple:
     """Index (over the leading batch dims) of the first True in ``bad_rows``."""
     flat = np.asarray(to_numpy(bad_rows), dtype=bool).reshape(-1)
     position = int(np.flatnonzero(flat)[0])
     return tuple(int(i) for i in np.unravel_index(position, shape[:-1])) if len(shape) > 1 else ()
 
 
-def _describe_row(index: tuple) -> str:
+def describe_row(index: tuple) -> str:
     return f"row {index}" if index else "the vector"
 
 
@@ -89,24 +91,24 @@ def check_probabilities(p, name: str = "p"):
     shape = tuple(p.shape)
     nonfinite = xp.logical_not(xp.isfinite(p))
     if bool(xp.any(nonfinite)):
-        row = _first_bad_row(xp.any(nonfinite, axis=-1), shape)
-        raise NotOnSimplexError(f"{name}: {_describe_row(row)} has a non-finite entry (NaN or inf)")
+        row = first_bad_row(xp.any(nonfinite, axis=-1), shape)
+        raise NotOnSimplexError(f"{name}: {describe_row(row)} has a non-finite entry (NaN or inf)")
     negative = p < 0
     if bool(xp.any(negative)):
-        row = _first_bad_row(xp.any(negative, axis=-1), shape)
+        row = first_bad_row(xp.any(negative, axis=-1), shape)
         values = to_numpy(p)[row] if row else to_numpy(p)
         column = int(np.flatnonzero(np.asarray(values < 0))[0])
         raise NotOnSimplexError(
-            f"{name}: {_describe_row(row)} has a negative entry at index {column} ({values[column]!r})"
+            f"{name}: {describe_row(row)} has a negative entry at index {column} ({values[column]!r})"
         )
     tolerance = sum_tolerance(xp, p.dtype, shape[-1])
     row_sums = xp.sum(p, axis=-1)
     off = xp.abs(row_sums - 1) > tolerance
     if bool(xp.any(off)):
-        row = _first_bad_row(off, shape)
+        row = first_bad_row(off, shape)
         total = to_numpy(row_sums)[row] if row else to_numpy(row_sums)
         raise NotOnSimplexError(
-            f"{name}: {_describe_row(row)} sums to {float(total)!r}, off 1 by more than the "
+            f"{name}: {describe_row(row)} sums to {float(total)!r}, off 1 by more than the "
             f"tolerance {tolerance:.3g} (V·eps for V={shape[-1]}, dtype {p.dtype})"
         )
     return xp
@@ -119,12 +121,12 @@ def check_logits(z, name: str = "z"):
     shape = tuple(z.shape)
     invalid = xp.logical_or(xp.isnan(z), z == math.inf)
     if bool(xp.any(invalid)):
-        row = _first_bad_row(xp.any(invalid, axis=-1), shape)
-        raise NotOnSimplexError(f"{name}: {_describe_row(row)} has a NaN or +inf logit")
+        row = first_bad_row(xp.any(invalid, axis=-1), shape)
+        raise NotOnSimplexError(f"{name}: {describe_row(row)} has a NaN or +inf logit")
     all_masked = xp.logical_not(xp.any(xp.isfinite(z), axis=-1))
     if bool(xp.any(all_masked)):
-        row = _first_bad_row(all_masked, shape)
-        raise NotOnSimplexError(f"{name}: every logit in {_describe_row(row)} is -inf")
+        row = first_bad_row(all_masked, shape)
+        raise NotOnSimplexError(f"{name}: every logit in {describe_row(row)} is -inf")
     return xp
 
 

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from ..backend import working_dtype
 from ..validation import check_probabilities, check_real_floating, check_temperature
 
-__all__ = ["mix", "MIX_SCHEDULES"]
+__all__ = ["mix", "mixing_weights", "MIX_SCHEDULES"]
 
 
 def _reciprocal(xp, t):
@@ -55,7 +55,7 @@ MIX_SCHEDULES: dict[str, Callable] = {
 }
 
 
-def _mixing_weights(xp, dtype, T: float, alpha):
+def mixing_weights(xp, dtype, T: float, alpha):
     """(α(T), 1 - α(T)) as 0-d arrays of ``dtype``."""
     if callable(alpha):
         value = float(alpha(T))
@@ -81,6 +81,6 @@ def mix(p, T: float, *, alpha="reciprocal", validate: bool = True):
         xp = check_real_floating(p)
     dtype = working_dtype(xp, p.dtype)
     x = xp.astype(p, dtype, copy=False)
-    a, complement = _mixing_weights(xp, dtype, T, alpha)
+    a, complement = mixing_weights(xp, dtype, T, alpha)
     q = a * x + complement / p.shape[-1]
     return xp.astype(q, p.dtype, copy=False)

@@ -42,10 +42,10 @@ def max_entropy_ref(values_row, indices_row, V: int, dps: int = 60) -> list:
     v = exact_row(ctx, values_row)
     rest = max(ctx.zero, 1 - ctx.fsum(v))
     n = V - len(v)
-    return _assemble(ctx, v, indices_row, V, [rest / n] * n)
+    return _assemble(ctx, v, indices_row, V, [rest / n] * n if n else [])
 
 
-def zipf_ref(values_row, indices_row, V: int, dps: int = 60, iterations: int = 400) -> list:
+def zipf_ref(values_row, indices_row, V: int, dps: int = 60) -> list:
     """Least-squares log-log fit on the positive sorted visible values, then the
     tail min(m, λρ^-a), ρ = k+1..V, with λ found by bisection so it sums to
     the missing mass; unseen tokens take the tail ranks in increasing id."""
@@ -73,7 +73,7 @@ def zipf_ref(values_row, indices_row, V: int, dps: int = 60, iterations: int = 4
         hi *= 2
         if hi > ctx.mpf(10) ** (dps + 50):  # rest == n·m exactly: every tail value is m
             return _assemble(ctx, v, indices_row, V, [m] * n)
-    for _ in range(iterations):
+    for _ in range(int(3.5 * dps) + 10):  # 2^-(3.5 dps) < 10^-dps relative
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if mass(mid) < rest else (lo, mid)
     lam = (lo + hi) / 2
