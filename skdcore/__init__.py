@@ -8,7 +8,7 @@ the high-precision :mod:`skdcore.mp`), with mpmath references in
 
 from .errors import DtypeError, InputValidationError, NotOnSimplexError, ShapeError, TemperatureError
 from .information import entropy, kl_divergence
-from .operators import builtin_operators, from_logits, mix, power, resolve_operator
+from .operators import builtin_operators, entropy_projection, from_logits, mix, power, resolve_operator
 
 __version__ = "0.1.0"
 
@@ -16,6 +16,7 @@ __all__ = [
     "power",
     "from_logits",
     "mix",
+    "entropy_projection",
     "entropy",
     "kl_divergence",
     "builtin_operators",

@@ -5,6 +5,7 @@ One module per construction: :mod:`.power` (Construction 2, eq. 8),
 (Construction 1).  Each is registered by short name for the CLI.
 """
 
+from .entropy_projection import entropy_projection
 from .mix import MIX_SCHEDULES, mix
 from .power import from_logits, power
 from .registry import OperatorSpec, UnknownOperatorError, builtin_operators, register, resolve_operator
@@ -14,6 +15,7 @@ __all__ = [
     "from_logits",
     "mix",
     "MIX_SCHEDULES",
+    "entropy_projection",
     "OperatorSpec",
     "UnknownOperatorError",
     "builtin_operators",
@@ -23,3 +25,4 @@ __all__ = [
 
 register("power", power, "power transform p^(1/T) / sum p^(1/T)", "eq. (8), Construction 2")
 register("mix", mix, "convex mixing toward uniform, alpha(T) = 1/T", "eq. (9), Construction 3")
+register("entropy", entropy_projection, "entropy projection argmin KL(q||p) s.t. H(q) = h(T), reciprocal schedule", "Construction 1")

@@ -4,38 +4,41 @@
 
 is q*_i = p_i^β / sum_j p_j^β on supp(p) with the unique β > 0 solving
 H(q_β) = h (see :mod:`skdcore.operators.entropy_projection` for the
-derivation).  This reference shares no code with the array implementation: it
-works on the distinct values of the row with their multiplicities (so long
-rows built from few values stay cheap), evaluates H(q_β) = -sum q log q
-directly in a private mpmath context, brackets the root in log β by doubling
-steps and solves with ``findroot`` (Anderson–Björck, a bracketing method),
-finishing with bisection if that has not pinned the root to the working
-precision.
+derivation).  This reference shares no code with the array implementation:
+it works on the distinct values of the row with their multiplicities (so long
+rows built from few values stay cheap), evaluates the target entropies as
+-sum q log q in a private mpmath context, brackets the root by doubling steps
+in a reparametrisation of β, solves a logit transform of the entropy equation
+with ``findroot`` (Anderson–Björck, a bracketing method) and certifies the
+root by a sign change of the residual (bisecting to the working precision if
+that fails).
 
 Cases, as in the array implementation: p uniform on its support -> p
 (normalised); h >= log s -> uniform on the support; h <= log m -> uniform on
-the m tied maxima.  The row is normalised first (only the ratios of p matter).
+the m tied maxima (a target within a few ulps at ``dps`` of log s or log m
+counts as that limit).  Only the ratios of p matter: the row is normalised.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from .context import context, exact_row
+from .context import context
 
 __all__ = ["entropy_projection_ref"]
 
 
 class _Row:
-    """Distinct values v of a row (v = p_i / max p > 0), their counts and log v."""
+    """Distinct positive values of a row (as floats, descending), their counts
+    and log(v / max p) in mpf."""
 
-    def __init__(self, ctx, p):
+    def __init__(self, ctx, p_floats):
         self.ctx = ctx
-        top = max(p)
-        counts = Counter(x for x in p if x > 0)
-        self.values = sorted(counts, reverse=True)  # values[0] == top
+        counts = Counter(x for x in p_floats if x > 0)
+        self.values = sorted(counts, reverse=True)  # values[0] == max p
         self.counts = [counts[v] for v in self.values]
-        self.logs = [ctx.log(v / top) for v in self.values]  # log ratio, 0 for the maxima
+        top = ctx.mpf(self.values[0])
+        self.logs = [ctx.log(ctx.mpf(v) / top) for v in self.values]  # 0 for the maxima
         self.support = sum(self.counts)
         self.ties = self.counts[0]
 
@@ -72,50 +75,74 @@ def _target(ctx, row, T, schedule, V):
     raise ValueError(f"unknown schedule {schedule!r}")
 
 
-def _solve(ctx, row, h, T):
-    """β > 0 with H(q_β) = h, for log m < h < log s."""
+def _excess(ctx, row, beta):
+    """H(q_β) - log m = log(Z/m) + β sum_i q_i |log(p_i/top)|, with log(Z/m) by log1p."""
+    w = [ctx.exp(beta * ell) for ell in row.logs[1:]]
+    tail = ctx.fsum(c * x for c, x in zip(row.counts[1:], w))
+    z = row.ties + tail
+    return ctx.log1p(tail / row.ties) - beta * ctx.fsum(c * x * ell for c, x, ell in zip(row.counts[1:], w, row.logs[1:])) / z
 
-    def f(u):
-        return row.entropy(ctx.exp(u)) - h  # decreasing in u
 
-    u0 = -ctx.log(ctx.mpf(T))
-    u0 = max(min(u0, ctx.mpf(2000)), ctx.mpf(-2000))
-    a, b, step = u0 - 1, u0 + 1, ctx.one
-    for _ in range(64):
-        if f(a) > 0:
+def _beta_of(ctx, v):
+    """A C¹ reparametrisation: β = e^v for v < 0, β = 1 + v for v >= 0."""
+    return ctx.exp(v) if v < 0 else 1 + v
+
+
+def _solve(ctx, row, h):
+    """β > 0 with H(q_β) = h, for log m < h < log s.
+
+    Root of ψ(v) = logit(D(β(v)) / L) - logit(g / L) with D = H - log m,
+    g = h - log m, L = log(s/m): ψ ~ 2 log β near the uniform end and ~ -βΔ
+    near the one-hot end, so ψ is close to linear in v on both sides and a
+    bracketing secant method converges quickly.
+    """
+    L = ctx.log(ctx.mpf(row.support) / row.ties)
+    g = h - ctx.log(row.ties)
+    target = ctx.log(g) - ctx.log(L - g)
+    floor = L * ctx.mpf(2) ** (-ctx.prec)
+
+    def psi(v):
+        d = min(_excess(ctx, row, _beta_of(ctx, v)), L - floor)  # D < L in exact arithmetic
+        return (ctx.log(d) - ctx.log(L - d)) - target  # decreasing in v
+
+    a = b = ctx.zero
+    step = ctx.one
+    for _ in range(4000):
+        if psi(a) > 0:
             break
         a, step = a - step, 2 * step
     else:
         raise ArithmeticError("no lower bracket found")
-    step = ctx.one
-    for _ in range(64):
-        if f(b) < 0:
+    for _ in range(4000):
+        if psi(b) < 0:
             break
-        b, step = b + step, 2 * step
+        b = (b + 1) ** 2  # ψ is about -βΔ here: grow β fast (1e300 in 11 steps)
     else:
         raise ArithmeticError("no upper bracket found")
-    tol = ctx.mpf(2) ** (-ctx.prec + 8)
+    tol = ctx.mpf(2) ** (-ctx.prec + 10)
     try:
-        u = ctx.findroot(f, (a, b), solver="anderson", tol=tol**2, verify=False, maxsteps=200)
+        v = ctx.findroot(psi, (a, b), solver="anderson", tol=tol, verify=False, maxsteps=200)
     except (ZeroDivisionError, ValueError):
-        u = None
-    if u is None or not (a <= u <= b):
-        u = (a + b) / 2
-    # Finish by bisection on a bracket around u (a no-op when findroot converged).
-    width = tol * (1 + abs(u))
-    lo, hi = u - width, u + width
-    if not (f(lo) >= 0 >= f(hi)):
-        lo, hi = a, b
+        v = None
+    # Certify v by a sign change of ψ in a small interval around it, widened
+    # (up to 2^-80 relative, far below float64 resolution) while rounding noise
+    # of ψ hides it -- near the uniform end D_hot = L - D loses digits.
+    if v is not None and a <= v <= b:
+        width = tol * (1 + abs(v))
+        while width <= ctx.mpf(2) ** -80 * (1 + abs(v)):
+            lo, hi = v - width, v + width
+            if a <= lo and hi <= b and psi(lo) >= 0 >= psi(hi):
+                return _beta_of(ctx, v)
+            width *= 4
+    # Otherwise bisect the bracket to the working precision.
+    lo, hi = a, b
     while hi - lo > tol * (1 + abs(lo)):
         mid = (lo + hi) / 2
-        value = f(mid)
-        if value == 0:
-            lo = hi = mid
-        elif value > 0:
+        if psi(mid) > 0:
             lo = mid
         else:
             hi = mid
-    return ctx.exp((lo + hi) / 2)
+    return _beta_of(ctx, (lo + hi) / 2)
 
 
 def entropy_projection_ref(p_row, T: float, dps: int = 80, schedule="reciprocal", *, details: bool = False):
@@ -129,22 +156,25 @@ def entropy_projection_ref(p_row, T: float, dps: int = 80, schedule="reciprocal"
     ``ties`` (m).
     """
     ctx = context(dps)
-    p = exact_row(ctx, p_row)
+    p = [float(v) for v in p_row]  # exact; converted to mpf once per distinct value
     V = len(p)
     row = _Row(ctx, p)
     s, m = row.support, row.ties
     h = _target(ctx, row, T, schedule, V)
     beta = None
+    # Targets within a few ulps of log s or log m (at ``dps``) cannot be told
+    # from the limit: log s - H(q_β) and H(q_β) - log m are not resolved there.
+    resolution = ctx.mpf(2) ** (-ctx.prec + 4)
     if s == m:
-        total = ctx.fsum(p)
-        q, case = [x / total for x in p], "uniform"
-    elif h >= ctx.log(s):
+        total = ctx.fsum(ctx.mpf(x) for x in p)
+        q, case = [ctx.mpf(x) / total for x in p], "uniform"
+    elif h >= ctx.log(s) * (1 - resolution):
         q, case = [ctx.one / s if x > 0 else ctx.zero for x in p], "hot"
-    elif h <= ctx.log(m):
+    elif h <= ctx.log(m) * (1 + resolution):
         top = max(p)
         q, case = [ctx.one / m if x == top else ctx.zero for x in p], "cold"
     else:
-        beta = _solve(ctx, row, h, T)
+        beta = _solve(ctx, row, h)
         per_value, _ = row.weights(beta)
         lookup = dict(zip(row.values, per_value))
         q, case = [lookup[x] if x > 0 else ctx.zero for x in p], "solved"
