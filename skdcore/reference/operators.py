@@ -9,11 +9,13 @@ def power_ref(p_row, T: float, dps: int = 80) -> list:
     """p_i^(1/T) / sum_j p_j^(1/T), evaluated directly at ``dps`` digits (eq. 8)."""
     ctx = context(dps)
     p = exact_row(ctx, p_row)
-    inv_t = 1 / ctx.mpf(T)
-    # Factor out the largest entry so that p^(1/T) stays representable for tiny T.
+    t = ctx.mpf(T)
+    # Factor out the largest entry so that p^(1/T) stays representable for tiny
+    # T, and evaluate (x/top)^(1/T) as exp(log(x/top)/T): mpmath's ** takes an
+    # exact integer-power path when 1/T is an integer such as 1e10 (very slow).
     top = max(p)
     # Distinct values are few in large stress rows: power each one once.
-    weight = {x: (x / top) ** inv_t if x > 0 else ctx.zero for x in set(p)}
+    weight = {x: ctx.exp(ctx.log(x / top) / t) if x > 0 else ctx.zero for x in set(p)}
     total = ctx.fsum(weight[x] for x in p)
     return [weight[x] / total for x in p]
 
