@@ -41,8 +41,9 @@ def log_ratio(a, b):
     a_pos = xp.where(positive, a, xp.ones_like(a))
     b_pos = xp.where(positive, b, xp.ones_like(b))
     near = xp.logical_and(a_pos >= b_pos / 2, a_pos <= 2 * b_pos)
-    # Sterbenz: a - b is exact on `near`; elsewhere the argument is replaced by 0.
-    near_value = xp.log1p(xp.where(near, (a_pos - b_pos) / b_pos, xp.zeros_like(a_pos)))
+    # Sterbenz: a - b is exact on `near`; elsewhere a is replaced by b so that
+    # the discarded quotient is 0 (not an overflow when b is subnormal).
+    near_value = xp.log1p((xp.where(near, a_pos, b_pos) - b_pos) / b_pos)
     log_difference = xp.log(a_pos) - xp.log(b_pos)
     in_range = xp.abs(log_difference) <= _quotient_log_limit(xp, a_pos.dtype)
     quotient = xp.where(in_range, a_pos, b_pos) / b_pos

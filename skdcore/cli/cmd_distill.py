@@ -103,8 +103,9 @@ def configure(parser) -> None:
 class ProgressBar:
     """A one-line bar on stderr, redrawn at most every 0.2 s."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width = stream, width
+    def __init__(self, stream=None, width: int = 30):
+        # Looked up at construction, not import: sys.stderr may be replaced (pytest capture).
+        self.stream, self.width = stream or sys.stderr, width
         self.total, self.done, self.start, self.drawn = 1, 0, time.perf_counter(), 0.0
 
     def __call__(self, advance: int, total: int) -> None:
