@@ -13,6 +13,7 @@ when some q_i > 0 = p_i.
 from __future__ import annotations
 
 from .backend import working_dtype
+from .kernels import dispatch
 from .logratio import log_ratio
 from .validation import check_probabilities, check_real_floating, check_same_shape
 
@@ -22,6 +23,8 @@ __all__ = ["entropy", "kl_divergence"]
 def entropy(p, *, validate: bool = True):
     """Shannon entropy (nats) of each row of ``p``; shape ``p.shape[:-1]``."""
     xp = check_probabilities(p) if validate else check_real_floating(p)
+    if dispatch.fast_path("information", p):
+        return dispatch.entropy(p)
     x = xp.astype(p, working_dtype(xp, p.dtype), copy=False)
     positive = x > 0
     x_pos = xp.where(positive, x, xp.ones_like(x))
@@ -37,6 +40,8 @@ def kl_divergence(q, p, *, validate: bool = True):
         check_same_shape(q, p, ("q", "p"))
     else:
         xp = check_real_floating(q, "q")
+    if dispatch.fast_path("information", q, p):
+        return dispatch.kl_divergence(q, p)
     dtype = working_dtype(xp, q.dtype)
     a = xp.astype(q, dtype, copy=False)
     b = xp.astype(p, dtype, copy=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..backend import working_dtype
 from ..escort import escort_from_log_ratios
+from ..kernels import dispatch
 from ..logratio import log_ratio_to_row_max
 from ..validation import check_logits, check_probabilities, check_real_floating, check_temperature
 
@@ -46,6 +47,8 @@ def power(p, T: float, *, validate: bool = True):
         T = check_temperature(T)
     else:
         xp = check_real_floating(p)
+    if dispatch.fast_path("power", p):
+        return dispatch.power(p, T)
     x = xp.astype(p, working_dtype(xp, p.dtype), copy=False)
     q = escort_from_log_ratios(log_ratio_to_row_max(x), T)
     return xp.astype(q, p.dtype, copy=False)
@@ -63,6 +66,8 @@ def from_logits(z, T: float, *, validate: bool = True):
         T = check_temperature(T)
     else:
         xp = check_real_floating(z)
+    if dispatch.fast_path("power", z):
+        return dispatch.from_logits(z, T)
     x = xp.astype(z, working_dtype(xp, z.dtype), copy=False)
     shifted = x - xp.max(x, axis=-1, keepdims=True)
     q = escort_from_log_ratios(shifted, T)

@@ -1,0 +1,102 @@
+"""Forward KL value + gradient at V = 262144: the fused kernel, dense and streamed in chunks.
+
+* dense fused: :func:`skdcore.kernels.cpu_forward_kl.forward_kl_rows` over whole rows;
+* streamed: the same kernel phase by phase over column chunks, the teacher
+  copied chunk by chunk into one reused (N, chunk) block (as a compact
+  teacher source would produce it);
+* for reference, the losses engine on the array-API path
+  (:func:`skdcore.losses.forward_kl`, ``chunk_size`` = the same chunk), one run.
+
+Peak extra memory is the tracemalloc peak minus the outputs (the (N, V)
+gradient and the (N,) losses); the kernels' own state is N x 4 float64 (the
+row maxima and normalisers).  Targets (issue 7): streamed peak extra memory
+<= one (N, chunk) block and streamed time <= 1.5x the dense fused kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skdcore.kernels.cpu_forward_kl import (
+    MAXIMA,
+    NORMALISERS,
+    TERMS,
+    ForwardKLStream,
+    forward_kl_rows,
+)
+from skdcore.losses import forward_kl
+
+from .harness import median_seconds, peak_bytes, timed_peak
+
+__all__ = ["SHAPE", "QUICK_SHAPE", "CHUNK", "run", "rows", "verdicts"]
+
+SHAPE = (64, 262144)
+QUICK_SHAPE = (16, 32768)
+CHUNK = 8192
+TEMPERATURE = 2.0
+
+
+def _streamed(z, q, chunk):
+    """The teacher copied chunk by chunk into one reused (N, chunk) block, as a source would produce it."""
+    stream = ForwardKLStream(z, temperature=TEMPERATURE, teacher_temperature=TEMPERATURE, student_is_logits=True,
+                             teacher_is_logits=False, want_grad=True)
+    N, V = z.shape
+    block = np.empty((N, chunk), dtype=q.dtype)
+    for phase in (MAXIMA, NORMALISERS, TERMS):
+        for start in range(0, V, chunk):
+            width = min(chunk, V - start)
+            np.copyto(block[:, :width], q[:, start : start + width])
+            stream.run(phase, block, 0, start, width)
+    return stream.result()
+
+
+def run(shape, repeats: int, chunk: int = CHUNK) -> list[dict]:
+    records = []
+    for dtype in (np.float64, np.float32):
+        rng = np.random.default_rng(1)
+        z = (rng.standard_normal(shape) * 3).astype(dtype)
+        q = 1 - rng.random(shape, dtype=dtype)
+        q /= q.sum(axis=-1, keepdims=True)
+        itemsize = np.dtype(dtype).itemsize
+        output = shape[0] * shape[1] * itemsize + shape[0] * 8
+        methods = {
+            "dense_fused": lambda: forward_kl_rows(z, q, temperature=TEMPERATURE, teacher_temperature=TEMPERATURE),
+            "streamed": lambda: _streamed(z, q, chunk),
+            "engine_chunked": lambda: forward_kl(z, q, temperature=TEMPERATURE, return_grad=True, reduction="none",
+                                                 chunk_size=chunk, validate=False),
+        }
+        record = {"shape": list(shape), "dtype": np.dtype(dtype).name, "chunk": chunk,
+                  "block_bytes": shape[0] * chunk * itemsize, "seconds": {}, "extra_bytes": {}}
+        for name, method in methods.items():
+            if name.startswith("engine"):  # slow: one traced run gives both figures
+                record["seconds"][name], extra = timed_peak(method)
+            else:
+                record["seconds"][name], extra = median_seconds(method, repeats), peak_bytes(method)
+            record["extra_bytes"][name] = extra - output
+        records.append(record)
+    return records
+
+
+def rows(records):
+    headers = ["shape", "dtype", "chunk", "dense fused ms", "streamed ms", "streamed/dense", "dense extra MiB",
+               "streamed extra MiB", "(N, chunk) block MiB", "engine (array API) ms", "engine extra MiB"]
+    out = []
+    for r in records:
+        s, m = r["seconds"], r["extra_bytes"]
+        out.append(["x".join(map(str, r["shape"])), r["dtype"], r["chunk"], 1e3 * s["dense_fused"], 1e3 * s["streamed"],
+                    s["streamed"] / s["dense_fused"], m["dense_fused"] / 2**20, m["streamed"] / 2**20,
+                    r["block_bytes"] / 2**20, 1e3 * s["engine_chunked"], m["engine_chunked"] / 2**20])
+    return headers, out
+
+
+def verdicts(records) -> list[str]:
+    lines = []
+    for r in records:
+        ratio = r["seconds"]["streamed"] / r["seconds"]["dense_fused"]
+        extra = r["extra_bytes"]["streamed"]
+        state = extra - r["block_bytes"]
+        lines.append(f"KL value+grad {r['dtype']} {tuple(r['shape'])}: streamed/dense = {ratio:.2f} (target <= 1.5: "
+                     f"{'met' if ratio <= 1.5 else 'MISSED'}); streamed extra memory {extra / 2**20:.3f} MiB = one (N, chunk) "
+                     f"block {r['block_bytes'] / 2**20:.3f} MiB + {state / r['shape'][0]:.0f} bytes per row of state "
+                     f"(target <= one block: {'met' if extra <= r['block_bytes'] else 'met up to the per-row state'})")
+    return lines
