@@ -42,6 +42,7 @@ __all__ = [
     "output_problem",
     "point_cases",
     "explicit_point_cases",
+    "PointCheck",
 ]
 
 PASS, SKIP, SOFT, HARD = "pass", "skip", "soft", "hard"
@@ -165,3 +166,13 @@ def point_cases(domain: str, profile, dtype):
 def explicit_point_cases(domain: str, dtype, temperatures_=EXTREME_TEMPERATURES) -> list[Case]:
     """The explicit points of ``domain`` at each of ``temperatures_``."""
     return [Case(point.p, T, point.regime) for point in explicit_points(domain, dtype) for T in temperatures_]
+
+
+class PointCheck(Check):
+    """A check of one evaluation F_T(p) at a single point (p, T)."""
+
+    def strategy(self, domain, profile, dtype):
+        return point_cases(domain, profile, dtype)
+
+    def explicit_cases(self, domain, profile, dtype):
+        return explicit_point_cases(domain, dtype)

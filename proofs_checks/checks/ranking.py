@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import HARD, PASS, SOFT, Check, Evaluation, explicit_point_cases, fmt, output_problem, point_cases
+from .base import HARD, PASS, SOFT, Evaluation, PointCheck, fmt, output_problem
 
 
 def _adjacent_levels(p: np.ndarray):
@@ -38,7 +38,7 @@ def _adjacent_levels(p: np.ndarray):
     return list(zip(groups[:-1], groups[1:]))
 
 
-class RankingCheck(Check):
+class RankingCheck(PointCheck):
     name = "ranking"
     axiom = "Axiom 1 (Ranking Preservation)"
     reference = "Section IV, Axiom 1, eq. (3)"
@@ -53,12 +53,6 @@ class RankingCheck(Check):
         "guard digits for the temperature and the range of p): a tie there is `violated`; exact values that differ by "
         "more than the dtype resolves make it `numerical`; without re-execution ties are not reported."
     )
-
-    def strategy(self, domain, profile, dtype):
-        return point_cases(domain, profile, dtype)
-
-    def explicit_cases(self, domain, profile, dtype):
-        return explicit_point_cases(domain, dtype)
 
     def evaluate(self, ev, case):
         point = ev.point(case.p)

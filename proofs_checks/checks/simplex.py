@@ -15,17 +15,15 @@ from .base import (
     PASS,
     SKIP,
     SOFT,
-    Check,
     Evaluation,
-    explicit_point_cases,
+    PointCheck,
     fmt,
     fmt_vector,
-    point_cases,
     sum_bound,
 )
 
 
-class SimplexCheck(Check):
+class SimplexCheck(PointCheck):
     name = "simplex"
     axiom = "Definition IV.1 (F_T maps Δ^V to Δ^V)"
     reference = "Section IV, Definition IV.1 and eq. (2)"
@@ -43,12 +41,6 @@ class SimplexCheck(Check):
         "|Σ q - 1| beyond the sum of the entries' bounds (plus the input's own |Σ p - 1|), is a hard failure; NaN/inf "
         "and negative entries within rounding are floating-point candidates, re-executed at high precision."
     )
-
-    def strategy(self, domain, profile, dtype):
-        return point_cases(domain, profile, dtype)
-
-    def explicit_cases(self, domain, profile, dtype):
-        return explicit_point_cases(domain, dtype)
 
     def evaluate(self, ev, case):
         point = ev.point(case.p)
