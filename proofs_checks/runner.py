@@ -138,21 +138,18 @@ class _Run:
         budget = self.profile.examples_for(check.name)
         examples = [0]
 
-        def tick():
-            examples[0] += 1
+        def report_progress(verdict=None):
             if self.progress is not None:
+                elapsed = time.monotonic() - self.start
                 self.progress(
                     ProgressEvent(
-                        self.name,
-                        domain,
-                        check.name,
-                        position,
-                        total,
-                        examples[0],
-                        budget,
-                        time.monotonic() - self.start,
+                        self.name, domain, check.name, position, total, examples[0], budget, elapsed, verdict=verdict
                     )
                 )
+
+        def tick():
+            examples[0] += 1
+            report_progress()
 
         outcome = search(check, domain, self.evaluator, self.profile, self.dtype, seed, on_example=tick)
         decided: list[tuple[Evaluation, Certification]] = []
@@ -172,20 +169,7 @@ class _Run:
         if decided:
             self.fill(result, check, *decided[0], outcome)
         result.duration_s = time.monotonic() - started
-        if self.progress is not None:
-            self.progress(
-                ProgressEvent(
-                    self.name,
-                    domain,
-                    check.name,
-                    position,
-                    total,
-                    examples[0],
-                    budget,
-                    time.monotonic() - self.start,
-                    verdict=result.verdict,
-                )
-            )
+        report_progress(result.verdict)
         return result
 
     def fill(self, result: Result, check: Check, evaluation: Evaluation, certification: Certification, outcome) -> None:
