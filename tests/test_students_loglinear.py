@@ -56,6 +56,12 @@ def test_reverse_is_stationary_and_no_worse_than_bfgs(q, cls):
     result = cls.argmin(q)
     assume(result.kind == UNIQUE)
     exact = cls.reference(q, "reverse", 50)
+    if exact.kind != UNIQUE:
+        # The infimum lies at infinity, flatter than float64 resolves (θ drifts along a
+        # direction of zero curvature): float64 cannot tell, but must not certify with it.
+        assert exact.kind == UNATTAINED
+        assert cls.sensitivity(q, result, 4 * EPS * q, "reverse", EPS) is None
+        return
     phi = cls.features(q.size)
     # Stationarity at 50 digits: Ψᵀ(S ⊙ (c - c̄)) = 0 with c = log S - log q.
     total = MP.fsum(MP.mpf(x) for x in q)

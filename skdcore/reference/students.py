@@ -106,8 +106,12 @@ def minimise_on_support(objective, V: int, support: tuple[int, ...], dps: int = 
 def sparse_ref(q, direction: str, *, k: int | None = None, support: tuple[int, ...] | None = None, dps: int = 30):
     """(minimum, [S, ...]) over students on at most ``k`` tokens (every support
     enumerated) or on the fixed ``support``; S lists the minimisers found on
-    distinct supports (within 10^(-dps/3) of the minimum).  An infinite minimum
-    returns (+inf, []) -- every student is a minimiser."""
+    distinct supports (objective within 10^(-2dps/3) of the minimum: the search
+    resolves S to 10^(-dps/2), so the objective to about 10^(-dps), while a
+    float64 near-tie moves it by 1e-17 or more; students within 10^(-dps/3)
+    count as one, so minimisers that differ only in entries below that are not
+    told apart).  An infinite minimum returns (+inf, []) --
+    every student is a minimiser."""
     ctx = context(dps)
     x = _row(ctx, q)
     V = len(x)
@@ -120,10 +124,11 @@ def sparse_ref(q, direction: str, *, k: int | None = None, support: tuple[int, .
     best = min(v for v, _ in results)
     if best == ctx.inf:
         return best, []
-    tolerance = ctx.mpf(10) ** (-(dps // 3))
+    tied, same = ctx.mpf(10) ** (-(2 * dps // 3)), ctx.mpf(10) ** (-(dps // 3))
+
     minimisers = []
     for value, S in results:
-        if value - best <= tolerance and not any(max(abs(a - b) for a, b in zip(S, T)) <= tolerance for T in minimisers):
+        if value - best <= tied and not any(max(abs(a - b) for a, b in zip(S, T)) <= same for T in minimisers):
             minimisers.append(S)
     return best, minimisers
 
