@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from ..backend import working_dtype
 from ..errors import ShapeError
+from ..kernels import dispatch
 from ..partial.other_bucket import OtherBucketTeacher
 from ..partial.topk import TopKTeacher
 from ..partial.vocab_chunks import chunk_bounds, stream_reduce
@@ -104,25 +105,37 @@ def evaluate(
     reducer = Reducer(xp, reduction, factor, V, T if t_squared else None)
     teacher_T = T if soften_teacher else 1.0
 
+    if isinstance(teacher, (OtherBucketTeacher, TopKTeacher)):
+        _check_compact(teacher, batch_shape, V)
+    else:
+        _check_dense(teacher, teacher_is_logits, "teacher", validate)
+        if validate:
+            check_same_shape(student, teacher, ("student", "teacher"))
+        if divergence.name == "forward_kl" and dispatch.fast_path("forward_kl", student, teacher):
+            # The fused kernel (skdcore.kernels): same passes and chunk independence, tested against this path.
+            row_loss, grad = dispatch.forward_kl_rows(
+                student, teacher, temperature=T, teacher_temperature=teacher_T, student_is_logits=student_is_logits,
+                teacher_is_logits=teacher_is_logits, want_grad=return_grad, chunk_size=chunk_size)
+            return _reduce(xp, reducer, student.dtype, row_loss, grad, return_grad)
+
     s_src = DenseSource(xp, student, student_is_logits, dtype, T, bounds)
     if isinstance(teacher, OtherBucketTeacher):
-        _check_compact(teacher, batch_shape, V)
         row_loss, grad = bucket_rows(xp, divergence, teacher, teacher_T, s_src, bounds, return_grad)
     else:
         if isinstance(teacher, TopKTeacher):
-            _check_compact(teacher, batch_shape, V)
             t_src = CompactSource(teacher, teacher_T, chunk_size)
         else:
-            _check_dense(teacher, teacher_is_logits, "teacher", validate)
-            if validate:
-                check_same_shape(student, teacher, ("student", "teacher"))
             t_src = DenseSource(xp, teacher, teacher_is_logits, dtype, teacher_T, bounds)
         row_loss, grad = _dense_rows(xp, divergence, t_src, s_src, bounds, T, return_grad)
+    return _reduce(xp, reducer, student.dtype, row_loss, grad, return_grad)
 
-    value = xp.astype(reducer.value(row_loss), student.dtype)
+
+def _reduce(xp, reducer, dtype, row_loss, grad, return_grad: bool):
+    """The reduced value (and gradient) in the student's dtype."""
+    value = xp.astype(reducer.value(row_loss), dtype)
     if not return_grad:
         return value
-    return value, xp.astype(reducer.gradient(grad, row_loss), student.dtype)
+    return value, xp.astype(reducer.gradient(grad, row_loss), dtype)
 
 
 def _dense_rows(xp, divergence, t_src, s_src, bounds, T: float, return_grad: bool):

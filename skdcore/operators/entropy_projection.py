@@ -163,6 +163,7 @@ from collections.abc import Callable
 
 from ..backend import exp_underflow_log, to_numpy, working_dtype
 from ..escort import escort_from_log_ratios, escort_weights
+from ..kernels import dispatch
 from ..logratio import log_ratio, log_ratio_to_row_max
 from ..validation import check_probabilities, check_real_floating, check_temperature
 
@@ -375,7 +376,11 @@ def _solve_temperature(xp, levels, target, active, T: float):
 
 
 def _project(p, T, schedule, validate):
-    """(q in the working dtype, T_eff per row, namespace, iterations)."""
+    """(q in the working dtype, or in p's dtype from the kernel, T_eff per row, namespace, iterations).
+
+    Named schedules on NumPy arrays of :data:`~skdcore.kernels.dispatch.CPU_MIN_SIZE`
+    entries or more run the fused Numba kernel (same algorithm, tested against this path).
+    """
     if validate:
         xp = check_probabilities(p)
         T = check_temperature(T)
@@ -383,6 +388,9 @@ def _project(p, T, schedule, validate):
         xp = check_real_floating(p)
         T = float(T)
     named = _resolve_schedule(schedule)
+    if named is not None and dispatch.fast_path("entropy_projection", p):
+        q, t_eff, iterations = dispatch.entropy_projection(p, T, schedule)
+        return q, t_eff, xp, iterations
     dtype = working_dtype(xp, p.dtype)
     x = xp.astype(p, dtype, copy=False)
     r = log_ratio_to_row_max(x)

@@ -26,6 +26,7 @@ import numpy as np
 from ..backend import array_namespace, to_numpy, working_dtype
 from ..errors import DtypeError, InputValidationError, NotOnSimplexError, ShapeError
 from ..logratio import log_ratio
+from ..kernels import dispatch
 from ..validation import describe_row, first_bad_row, check_real_floating, check_same_shape, sum_tolerance
 
 __all__ = [
@@ -233,6 +234,10 @@ class TopKTeacher:
 
     def _assemble(self, c0: int, c1: int, visible, tail_block):
         """Scatter ``visible`` (..., k) over ``tail_block(position)`` for columns c0..c1-1."""
+        if dispatch.topk_fast_path(self.indices, visible.dtype, c1 - c0):  # the fused kernels, one pass per block
+            needs = self.tail.needs_position
+            position = dispatch.unseen_position(c0, c1 - c0, self.indices, visible.dtype) if needs else None
+            return dispatch.scatter_visible(c0, c1 - c0, self.indices, visible, tail_block(position))
         xp = array_namespace(self.values)
         cols = xp.arange(c0, c1, dtype=self.indices.dtype)
         position = _unseen_position(xp, cols, self.indices, visible.dtype) if self.tail.needs_position else None
