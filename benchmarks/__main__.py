@@ -1,4 +1,4 @@
-"""Run the CPU benchmarks: ``python -m benchmarks [--quick] [--json PATH] [--only NAMES]``.
+"""Run the CPU benchmarks: ``python -m benchmarks [--quick] [--json PATH] [--only NAMES]`` (or ``skd bench ...``).
 
 Prints markdown tables (medians over repeats, ratios against baselines
 measured in the same run) and the verdict on each target of issue 7, and
@@ -20,8 +20,8 @@ from .harness import machine, table
 SECTIONS = ("power", "kl", "projection", "dispatch")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+def main(argv=None, prog: str = "python -m benchmarks") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes, a smoke test")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per measurement (median), default 3")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {', '.join(SECTIONS)}")

@@ -1,7 +1,8 @@
 """The ``skd`` command line.
 
 Each subcommand lives in its own module ``skdcore.cli.cmd_<name>`` exposing
-``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int``; they are
+``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int`` (and
+``PASSTHROUGH = True`` to receive unparsed options as ``args.options``); they are
 discovered here, so adding a command touches no other file.  Exit status:
 0 success, 1 a finding (e.g. an axiom violated), 2 usage error.
 """
@@ -31,15 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.configure(sub)
-        sub.set_defaults(run=module.run)
+        sub.set_defaults(run=module.run, passthrough=getattr(module, "PASSTHROUGH", False))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``skd`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     if getattr(args, "run", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    if extra and not args.passthrough:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.options = extra
     return int(args.run(args))
