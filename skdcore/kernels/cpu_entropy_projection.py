@@ -86,43 +86,37 @@ def _levels(r):
 def _row_levels(row, r):
     """r_j = log(p_j / max p) into ``r``; returns (s, m, R, second largest level, moments at
     β = 1), the moments (H(p), H(p) - log m, Var_p(r), third central moment of r) as
-    :func:`_moments` but from w_j = p_j / max p (= exp(r_j) up to rounding), without
-    an exp pass."""
+    :func:`_moments` but from w_j = p_j / max p (= exp(r_j) up to rounding), in one pass
+    without exp: the central moments from the raw ones, Var = E[r²] - E[r]²,
+    μ3 = E[r³] - 3 E[r] E[r²] + 2 E[r]³ (they only seed the solve)."""
     top = row_max_nonnegative(row)
     inverse, exponent, inverse_mantissa = top_constants(top)
-    tail_terms = np.empty(BLOCK)
-    mean_terms = np.empty(BLOCK)
-    tail, weighted = 0.0, 0.0
+    terms = np.empty((4, BLOCK))
+    tail, weighted, second, third = 0.0, 0.0, 0.0, 0.0
     for start in range(0, row.shape[0], BLOCK):
         block_p, block_r = row[start : start + BLOCK], r[start : start + BLOCK]
         n = block_p.shape[0]
         for j in range(n):
-            x = float(block_p[j])
+            x = np.float64(block_p[j])
             ratio = ratio_to_top(x, top, inverse, exponent, inverse_mantissa)
             block_r[j] = ratio
             w = x * inverse
-            tail_terms[j] = w if ratio < 0.0 else 0.0
-            term = w * ratio
-            mean_terms[j] = term if x > 0.0 else 0.0
-        tail += row_sum(tail_terms[:n])
-        weighted += row_sum(mean_terms[:n])
-    support, ties, lowest, second = _levels(r)
+            terms[0, j] = w if ratio < 0.0 else 0.0
+            term = w * ratio if x > 0.0 else 0.0
+            terms[1, j] = term
+            terms[2, j] = term * ratio if x > 0.0 else 0.0
+            terms[3, j] = terms[2, j] * ratio if x > 0.0 else 0.0
+        tail += row_sum(terms[0, :n])
+        weighted += row_sum(terms[1, :n])
+        second += row_sum(terms[2, :n])
+        third += row_sum(terms[3, :n])
+    support, ties, lowest, second_level = _levels(r)
     total = ties + tail
     mean = weighted / total
-    spread, skew = 0.0, 0.0
-    for start in range(0, row.shape[0], BLOCK):
-        block_p, block_r = row[start : start + BLOCK], r[start : start + BLOCK]
-        n = block_p.shape[0]
-        for j in range(n):
-            x = float(block_p[j])
-            d = block_r[j] - mean
-            term = x * inverse * d * d
-            tail_terms[j] = term if x > 0.0 else 0.0
-            mean_terms[j] = term * d if x > 0.0 else 0.0
-        spread += row_sum(tail_terms[:n])
-        skew += row_sum(mean_terms[:n])
-    moments = (math.log1p((ties - 1.0) + tail) - mean, math.log1p(tail / ties) - mean, spread / total, skew / total)
-    return support, ties, -lowest, second, moments
+    second, third = second / total, third / total
+    spread, skew = second - mean * mean, third - mean * (3.0 * second - 2.0 * mean * mean)
+    moments = (math.log1p((ties - 1.0) + tail) - mean, math.log1p(tail / ties) - mean, spread, skew)
+    return support, ties, -lowest, second_level, moments
 
 
 @njit(**KERNEL)

@@ -90,21 +90,23 @@ def _weights64(block, constants, logits, inverse_t, out):
 
 @njit(**KERNEL)
 def _weights32(block, constants, logits, inverse_t, out):
-    """The same for a float32 row in float32 arithmetic (8 lanes per AVX2 vector).
+    """The same for a float32 row in float32 arithmetic (8 lanes per AVX2 vector), as
+    2^(r·log2(e)/T) (:func:`.cpu_math32.exp2_nonpositive`).
 
-    1/T is clamped to [2^-100, 2^100] to be a float32; that changes no weight:
-    beyond the clamp every x = r/T with r != 0 is below float32's underflow log
-    (|r| >= 6e-8 for r != 0) or rounds exp(x) to 1 (|x| <= 104·2^-100)."""
-    top = np.float32(constants[0])
-    inverse, exponent, inverse_mantissa = cpu_math32.top_constants(top if top > 0 else np.float32(1.0))
-    it = np.float32(min(max(inverse_t, 2.0**-100), 2.0**100))
+    1/T is clamped to [2^-100, 2^100] before the scale log2(e)/T is rounded to a
+    float32; that changes no weight: beyond the clamp every x = r/T with r != 0 is
+    below float32's underflow log (|r| >= 6e-8 for r != 0) or rounds exp(x) to 1
+    (|x| <= 104·2^-100).  Rows of probabilities (maximum below
+    :data:`.cpu_math32.MAX_TOP`)."""
+    top, inverse, far_scale, far_exponent = cpu_math32.row_constants(constants)
+    scale = np.float32(cpu_math32.LOG2E * min(max(inverse_t, 2.0**-100), 2.0**100))
     for j in range(block.shape[0]):
         x = block[j]
-        r = x - top if logits else cpu_math32.ratio_to_top(x, top, inverse, exponent, inverse_mantissa)
-        out[j] = r * it
+        r = x - top if logits else cpu_math32.ratio_to_top(x, top, inverse, far_scale, far_exponent)
+        out[j] = r * scale
     for j in range(block.shape[0]):
         x = out[j]
-        out[j] = cpu_math32.exp_nonpositive(x if x > cpu_math32.EXP_UNDERFLOW_LOG else cpu_math32.EXP_UNDERFLOW_LOG)
+        out[j] = cpu_math32.exp2_nonpositive(x if x > cpu_math32.EXP2_UNDERFLOW else cpu_math32.EXP2_UNDERFLOW)
 
 
 def block_weights(block, constants, logits, inverse_t, out):
@@ -124,19 +126,23 @@ def _block_weights(block, constants, logits, inverse_t, out):
 def write_escort(row, constants, logits, T, out):
     """out_j = exp(r_j / T) / sum_i exp(r_i / T) for one source row: the weights,
     column block by column block (views indexed from 0, see the module
-    docstring), then :func:`normalise`."""
+    docstring), each block summed while it is in L1, then the scaling; the sum in
+    the order of :func:`normalise`."""
     inverse_t = 1.0 / T
+    total = 0.0
     for start in range(0, row.shape[0], BLOCK):
-        block_weights(row[start : start + BLOCK], constants, logits, inverse_t, out[start : start + BLOCK])
-    normalise(out)
+        weights = out[start : start + BLOCK]
+        block_weights(row[start : start + BLOCK], constants, logits, inverse_t, weights)
+        total += row_sum(weights)
+    scale(out, 1.0 / total)
 
 
 @njit(**KERNEL)
 def normalise(out):
     """Scale a row of weights to sum 1.  The sum is taken in float64, block by
-    block of :data:`BLOCK` columns: every kernel normalises in this one order,
-    so equal weights give bitwise equal rows (``entropy_projection`` equals
-    ``power`` at its effective temperature)."""
+    block of :data:`BLOCK` columns: every kernel normalises in this one order
+    (:func:`write_escort` too), so equal weights give bitwise equal rows
+    (``entropy_projection`` equals ``power`` at its effective temperature)."""
     total = 0.0
     for start in range(0, out.shape[0], BLOCK):
         total += row_sum(out[start : start + BLOCK])
@@ -145,6 +151,8 @@ def normalise(out):
 
 @njit(**KERNEL)
 def scale(out, factor):
-    """out *= factor, in place."""
+    """out *= factor, in place, in the arithmetic of out's dtype (factor rounded to it
+    once: 8 float32 lanes per AVX2 vector, not 4 widened ones)."""
+    factor = out.dtype.type(factor)
     for j in range(out.shape[0]):
         out[j] = out[j] * factor

@@ -11,8 +11,8 @@ the exact range reductions below.
 * :func:`exp_nonpositive`: x = n ln2 + r with n = round(x / ln2) and
   |r| <= ln2/2 (Cody–Waite: n·LN2_HI is exact, r is exact up to the
   rounding of n·LN2_LO); exp(r) = 1 + (r + r²·P(r)) with P the Taylor
-  polynomial to r^13/13! (truncation < 5e-18); 2^n applied as two exact
-  factors so that subnormal results are rounded once.  Measured error
+  polynomial to r^13/13! (truncation < 5e-18); 2^n applied as 2^(n+600)
+  (exact) and 2^-600, so that subnormal results are rounded once.  Measured error
   <= 0.7 ulp on [-745, 0]; exp(0) = 1 exactly, exp(x) = 0 for x < -745.2.
 * :func:`log1p_reduced`: k ln2 + log(1 + f) for f in [√2/2 - 1, √2 - 1],
   fdlibm's s = f / (2 + f) series (error < 1 ulp).
@@ -130,9 +130,8 @@ def exp_nonpositive(x):
     p = p * r + 1.0 / 6.0
     p = p * r + 0.5
     y = 1.0 + (r * r * p + r)
-    deep = n < -1000  # 2^n subnormal: scale by 2^(n+600) exactly, then by 2^-600 (one rounding)
-    m = n + 600 if deep else n
-    return (y * bits_float((m + 1023) << 52)) * (_TWO_M600 if deep else 1.0)
+    # 2^n as 2^(n+600), exact (n >= -1089), then 2^-600: one rounding, only where the result is subnormal
+    return (y * bits_float((n + 600 + 1023) << 52)) * _TWO_M600
 
 
 @njit(**ELEMENTWISE)
