@@ -36,22 +36,22 @@ def main(argv=None, prog: str = "python -m benchmarks") -> int:
     start = time.perf_counter()
     results = {"quick": args.quick, "repeats": args.repeats}
     verdicts = []
+
+    def report(name, title, module, records):
+        results[name] = records
+        print(f"## {title}\n\n" + table(*module.rows(records)) + "\n")
+        verdicts.extend(module.verdicts(records))
+
     if "power" in sections:
-        records = cpu_power.run(cpu_power.QUICK_SHAPES if args.quick else cpu_power.SHAPES, args.repeats)
-        results["power"] = records
-        print("## power(p, T = 0.7)\n\n" + table(*cpu_power.rows(records)) + "\n")
-        verdicts += cpu_power.verdicts(records)
+        report("power", "power(p, T = 0.7)", cpu_power,
+               cpu_power.run(cpu_power.QUICK_SHAPES if args.quick else cpu_power.SHAPES, args.repeats))
     if "kl" in sections:
-        records = cpu_kl.run(cpu_kl.QUICK_SHAPE if args.quick else cpu_kl.SHAPE, args.repeats,
-                             chunk=cpu_kl.CHUNK // 4 if args.quick else cpu_kl.CHUNK)
-        results["kl"] = records
-        print("## forward KL value + gradient\n\n" + table(*cpu_kl.rows(records)) + "\n")
-        verdicts += cpu_kl.verdicts(records)
+        report("kl", "forward KL value + gradient", cpu_kl,
+               cpu_kl.run(cpu_kl.QUICK_SHAPE if args.quick else cpu_kl.SHAPE, args.repeats,
+                          chunk=cpu_kl.CHUNK // 4 if args.quick else cpu_kl.CHUNK))
     if "projection" in sections:
-        records = cpu_projection.run(cpu_projection.QUICK_SHAPE if args.quick else cpu_projection.SHAPE, args.repeats)
-        results["projection"] = records
-        print("## entropy projection vs one power pass\n\n" + table(*cpu_projection.rows(records)) + "\n")
-        verdicts += cpu_projection.verdicts(records)
+        report("projection", "entropy projection vs one power pass", cpu_projection,
+               cpu_projection.run(cpu_projection.QUICK_SHAPE if args.quick else cpu_projection.SHAPE, args.repeats))
     if "dispatch" in sections:
         results["threshold"] = cpu_dispatch.threshold()
         print("## dispatch threshold (power, one row)\n\n" + table(*cpu_dispatch.rows_threshold(results["threshold"])) + "\n")

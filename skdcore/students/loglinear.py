@@ -55,7 +55,7 @@ __all__ = ["LogLinear"]
 UNATTAINED_SPREAD = 700.0  # max z - min z beyond which float64 softmax entries underflow: θ is running away
 ARMIJO = 1e-4
 RANDOM_START_SCALES = (1.0, 3.0, 10.0, 30.0)  # random starts θ ~ N(0, σ²): near and far basins
-MODE_START_GAPS = (3.0, 30.0)  # how far a mode start raises its token's logit
+MODE_START_GAPS = (3.0, 30.0)  # how far a mode start raises its token's logit above the mean
 
 
 class LogLinear(StudentClass):
@@ -78,6 +78,7 @@ class LogLinear(StudentClass):
         self.seed, self.starts = int(seed), int(starts)
         self.summary = f"softmax(Φθ), Φ ∈ R^(V×{self.d}) " + ("given" if self._fixed is not None else f"Gaussian, seed {self.seed}")
         self._cache: dict[int, np.ndarray] = {}
+        self._last_minima: tuple = (None, None)
 
     def features(self, V: int) -> np.ndarray:
         """Φ for vocabulary size V: the given matrix, or N(0, 1) entries from the generator seeded by (seed, V)."""
@@ -114,7 +115,14 @@ class LogLinear(StudentClass):
     def _minima(self, q: np.ndarray, direction: str):
         """(θ, objective, student) of every converged start, best first; (objective, status,
         spread of Φθ) of the lowest start that did not converge (ran off or stalled;
-        +inf if none); and the count of starts."""
+        +inf if none); and the count of starts.  The last row's answer is kept:
+        :meth:`sensitivity` asks again for the row :meth:`argmin` just solved."""
+        key = (direction, q.tobytes())
+        if self._last_minima[0] != key:
+            self._last_minima = (key, self._search(q, direction))
+        return self._last_minima[1]
+
+    def _search(self, q: np.ndarray, direction: str):
         import array_api_compat.numpy as np_xp
 
         problem = _Problem(np_xp, self.features(q.shape[-1]), q, direction)
@@ -123,8 +131,8 @@ class LogLinear(StudentClass):
             forward = self.argmin(q, "forward")
             if forward.kind == UNIQUE:
                 starts.append(np.asarray(forward.parameters, dtype=np.float64))
-            modes = _mode_starts(problem.phi, q, self.starts)
-            starts.extend(modes)
+            modes = list(_mode_directions(problem.phi, q, self.starts).T)
+            starts.extend(gap * m for m in modes for gap in MODE_START_GAPS)
             starts.extend(_ray_starts(problem, modes, self.starts))
             rng = np.random.default_rng([self.seed, q.size, 1])
             starts.extend(rng.standard_normal(self.d) * RANDOM_START_SCALES[i % len(RANDOM_START_SCALES)]
@@ -158,7 +166,7 @@ class LogLinear(StudentClass):
         note = f"{agree} of {tried} starts reached this minimum" + (f"; other local minima at {others}" if others else "")
         if direction == "forward":
             note = "convex: Newton from θ = 0"
-        return Argmin(UNIQUE, student, objective, parameters=tuple(float(t) for t in theta), note=note)
+        return Argmin(UNIQUE, student.copy(), objective, parameters=tuple(float(t) for t in theta), note=note)  # the search is kept
 
     # -- perturbation ---------------------------------------------------------
 
@@ -231,24 +239,19 @@ def _solver_rounding(problem: "_Problem", theta: np.ndarray, s: np.ndarray, psi:
     return np.abs(absorbed) @ (s * rho) + np.abs(gradient_to_student) @ residual + stored
 
 
-def _mode_starts(phi: np.ndarray, q: np.ndarray, count: int) -> list[np.ndarray]:
-    """Starts aimed at the ``count`` most probable tokens of q: the least-squares θ
-    with Φθ ≈ gap·(e_j - 1/V) for each gap in :data:`MODE_START_GAPS`, a student
-    leaning towards token j.  Mode-seeking
-    minima sit near modes of q (several when q is multimodal), and starts
-    from θ = 0 or the forward solution tend to reach the same one."""
+def _mode_directions(phi: np.ndarray, q: np.ndarray, count: int) -> np.ndarray:
+    """θ leaning towards each of the ``count`` most probable tokens of q (columns): the
+    least-squares solutions of Φθ ≈ e_j - 1/V, one lstsq with several right-hand sides.
+    Mode-seeking minima sit near modes of q (several when q is multimodal), and
+    starts from θ = 0 or the forward solution tend to reach the same one."""
     V = q.size
-    starts = []
-    for j in np.argsort(-q, kind="stable")[:count]:
-        lean = np.linalg.lstsq(phi, (np.arange(V) == j).astype(np.float64), rcond=None)[0]
-        centred = np.linalg.lstsq(phi, np.full(V, 1.0 / V), rcond=None)[0]
-        starts.extend(gap * (lean - centred) for gap in MODE_START_GAPS)
-    return starts
+    targets = np.eye(V)[:, np.argsort(-q, kind="stable")[:count]] - 1.0 / V
+    return np.linalg.lstsq(phi, targets, rcond=None)[0]
 
 
 def _ray_starts(problem: "_Problem", modes: list[np.ndarray], count: int) -> list[np.ndarray]:
     """The ``count`` lowest points of a coarse scan along rays: ±each coordinate axis of θ
-    and each mode-start direction, at spreads of Φθ 1, 3, 9, ..., 729 (the float64 range).
+    and each mode direction, at spreads of Φθ 1, 3, 9, ..., 729 (the float64 range).
 
     Far-out basins (students concentrated on a few tokens, θ of size 10-100)
     lie beyond the reach of starts near 0; one objective evaluation per point
