@@ -5,8 +5,9 @@
 
 One parallel loop over rows; per row three fused passes -- the maximum, the
 weights written to the output (with their sum read back from it), the
-scaling -- and no temporary array.  float32 rows are widened to float64 on
-load and the result rounded once more on store, as in the array-API path.
+scaling -- and no temporary array.  float32 rows are computed in float32
+arithmetic (:mod:`.cpu_math32`, accurate to float32 precision by the
+condition-aware measure), sums in float64 (:mod:`.cpu_escort`).
 """
 
 from __future__ import annotations
