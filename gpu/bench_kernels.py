@@ -9,7 +9,12 @@ a device-to-device copy of the same bytes.  Times are CUDA-event medians
 after a warm-up; "of copy" is the copy time divided by the kernel time, i.e.
 the fraction of the copy's bandwidth the kernel reaches moving the same
 bytes (read p, write q).  The forward-KL value + gradient kernel is timed
-against the naive CuPy composition the same way.
+against the naive CuPy composition the same way.  The entropy projection
+(reciprocal schedule, T = 0.5 and 2) is timed against one fused power pass on
+the same array (the CPU's target: at most 3 power passes) and against the
+array-API path of ``skdcore.entropy_projection`` on CuPy (the same solve in
+CuPy array operations, all rows in lock step), with the mean number of
+evaluations per row.
 
 Targets (issue 7): fused ``power`` reaches >= 70% of the copy bandwidth on
 (4096, 131072) float32 and beats torch CUDA.  Exits 0 with a "skipped" line
@@ -29,6 +34,8 @@ SHAPES = [(4096, 131072), (4096, 32768), (1024, 131072), (64, 262144), (1024, 32
 QUICK_SHAPES = [(1024, 32768)]
 TARGET_SHAPE = (4096, 131072)
 TEMPERATURE = 0.7
+PROJECTION_SHAPES = [(1024, 32768), (64, 262144)]
+PROJECTION_TEMPERATURES = (0.5, 2.0)
 
 
 def _timer(cp, repeats):
@@ -112,6 +119,42 @@ def bench_forward_kl(cp, shape, repeats) -> list[dict]:
     return records
 
 
+def _array_path(function):
+    """``function`` run with the entropy projection kept off the CuPy kernel (the array-API path)."""
+    from skdcore.kernels import dispatch
+
+    def run():
+        families = dispatch.GPU_FAMILIES
+        dispatch.GPU_FAMILIES = families - {"entropy_projection"}
+        try:
+            return function()
+        finally:
+            dispatch.GPU_FAMILIES = families
+
+    return run
+
+
+def bench_projection(cp, shapes, repeats) -> list[dict]:
+    import skdcore
+    from skdcore.kernels import gpu_entropy_projection, gpu_power
+
+    median_ms = _timer(cp, repeats)
+    records = []
+    for shape in shapes:
+        for dtype in (cp.float32, cp.float64):
+            p = cp.random.random(shape, dtype=dtype)
+            p /= p.sum(axis=-1, keepdims=True)
+            for T in PROJECTION_TEMPERATURES:
+                _, _, iterations = gpu_entropy_projection.entropy_projection(p, T, "reciprocal")
+                ms = {"skdcore": median_ms(lambda: gpu_entropy_projection.entropy_projection(p, T, "reciprocal")),
+                      "power": median_ms(lambda: gpu_power.power(p, T)),
+                      "array_api": median_ms(_array_path(lambda: skdcore.entropy_projection(p, T, validate=False)))}
+                records.append({"shape": list(shape), "dtype": np.dtype(dtype).name, "T": T, "ms": ms,
+                                "evaluations_per_row": float(iterations.mean())})
+            cp.get_default_memory_pool().free_all_blocks()
+    return records
+
+
 def _cell(v) -> str:
     return f"{v:.3g}" if isinstance(v, float) else ("n/a" if v is None else str(v))
 
@@ -138,6 +181,7 @@ def main(argv=None) -> int:
 
     power = bench_power(cp, QUICK_SHAPES if args.quick else SHAPES, args.repeats)
     kl = bench_forward_kl(cp, (64, 262144) if not args.quick else (16, 32768), args.repeats)
+    projection = bench_projection(cp, QUICK_SHAPES if args.quick else PROJECTION_SHAPES, args.repeats)
     rows = []
     for r in power:
         ms = r["ms"]
@@ -151,6 +195,12 @@ def main(argv=None) -> int:
     print(_table(["shape", "dtype", "skdcore ms", "cupy naive ms", "naive/skd"],
                  [["x".join(map(str, r["shape"])), r["dtype"], r["ms"]["skdcore"], r["ms"]["cupy_naive"],
                    r["ms"]["cupy_naive"] / r["ms"]["skdcore"]] for r in kl]))
+    print()
+    print(_table(["shape", "dtype", "T", "projection ms", "power ms", "array API ms", "projection/power",
+                  "array/projection", "evaluations per row"],
+                 [["x".join(map(str, r["shape"])), r["dtype"], r["T"], r["ms"]["skdcore"], r["ms"]["power"],
+                   r["ms"]["array_api"], r["ms"]["skdcore"] / r["ms"]["power"], r["ms"]["array_api"] / r["ms"]["skdcore"],
+                   r["evaluations_per_row"]] for r in projection]))
     for r in power:
         if tuple(r["shape"]) == TARGET_SHAPE and r["dtype"] == "float32":
             fraction = r["ms"]["copy"] / r["ms"]["skdcore"]
@@ -160,7 +210,7 @@ def main(argv=None) -> int:
     device = cp.cuda.runtime.getDeviceProperties(0)["name"]
     device = device.decode() if isinstance(device, bytes) else device
     with open(args.json, "w", encoding="utf-8") as f:
-        json.dump({"device": device, "power": power, "forward_kl": kl}, f, indent=1)
+        json.dump({"device": device, "power": power, "forward_kl": kl, "entropy_projection": projection}, f, indent=1)
     print(f"device: {device}; wrote {args.json}")
     return 0
 

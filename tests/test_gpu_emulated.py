@@ -22,19 +22,22 @@ import numpy as np
 import pytest
 
 from skdcore.kernels import (
+    cpu_entropy_projection,
     cpu_forward_kl,
     cpu_topk,
     gpu_device,
+    gpu_entropy_projection,
     gpu_forward_kl,
     gpu_information,
     gpu_power,
     gpu_topk,
 )
+from skdcore.kernels.dispatch import ENTROPY_SCHEDULES
 from skdcore.reference import entropy_ref, kl_ref, power_ref
 from skdcore.reference.accuracy import condition_aware_ulp_error
 from skdcore.reference.stress import stress_rows
 
-MODULES = (gpu_power, gpu_information, gpu_forward_kl, gpu_topk)
+MODULES = (gpu_power, gpu_information, gpu_forward_kl, gpu_topk, gpu_entropy_projection)
 EMULATED_THREADS = 8
 
 SHIM = r"""
@@ -78,7 +81,10 @@ extern "C" void scatter_rows_##real(long long start, long long width, const long
     skd_launch(SKD_GRID(n * k), [&] { scatter_rows<real>(start, width, idx, payload, n, k, out); }); }               \
 extern "C" void position_rows_##real(long long start, long long width, const long long* sorted, long long n,       \
         long long k, real* out) {                                                                                    \
-    skd_launch(SKD_GRID(n * width), [&] { position_rows<real>(start, width, sorted, n, k, out); }); }
+    skd_launch(SKD_GRID(n * width), [&] { position_rows<real>(start, width, sorted, n, k, out); }); }             \
+extern "C" void entropy_projection_rows_##real(long long n, const real* p, long long V, double T, int schedule,      \
+        double clip, real* out, double* t_eff, long long* iterations) {                                              \
+    skd_launch(n, [&] { entropy_projection_rows<real>(p, V, T, schedule, clip, out, t_eff, iterations); }); }
 SKD_LAUNCHERS(float)
 SKD_LAUNCHERS(double)
 """
@@ -194,6 +200,104 @@ def test_emulated_topk_blocks_equal_the_cpu_kernels(emulated):
         emulated.position_rows_double(ctypes.c_longlong(start), ctypes.c_longlong(width), ordered.ctypes.data_as(ctypes.c_void_p),
                                       ctypes.c_longlong(n), ctypes.c_longlong(k), positions.ctypes.data_as(ctypes.c_void_p))
         np.testing.assert_array_equal(positions, cpu_topk.unseen_position(start, width, indices, np.float64))
+
+
+PROJECTION_TEMPERATURES = (1e-3, 0.5, 1.0, 2.0, 1e3)
+
+
+def projection_rows() -> dict[int, list[np.ndarray]]:
+    """Float64 rows grouped by length (a group is one launch, one block per row): the
+    stress rows of size <= 100 (zeros, tied maxima, near-ties, one-hot, uniform,
+    subnormals, Dirichlet), a row uniform on part of its support, and Dirichlet rows
+    of length 300, one with zeros and one with tied maxima."""
+    rng = np.random.default_rng(10)
+    dirichlet = rng.dirichlet(np.full(300, 0.3), size=3)
+    dirichlet[0, :50] = 0.0
+    dirichlet[1, 7] = dirichlet[1, 8] = dirichlet[1].max()
+    rows = [row for _, row in stress_rows() if row.size <= 100]
+    rows += [np.array([0.25, 0.25, 0.0, 0.25, 0.25, 0.0])]
+    rows += list(dirichlet / dirichlet.sum(axis=-1, keepdims=True))
+    groups: dict[int, list[np.ndarray]] = {}
+    for row in rows:
+        groups.setdefault(row.size, []).append(row)
+    return groups
+
+
+def log_t_eff_tolerance(p_row, t_eff: float) -> float:
+    """A bound on |log T_eff - log T_eff'| for two runs of the solve that differ only in
+    rounding (sums in another order, another libm), from its stopping rule.
+
+    A run stops at an evaluated T_eff whose Newton step |φ/φ'| in u = log β is at most
+    max(4 eps, ν), ν = noise/|φ'| with noise = 8 eps·(1 + |log D_cold| + |log D_hot| +
+    (log s + H)/D_hot) the rounding noise of φ (``cpu_entropy_projection._newton``), or
+    inside a bracket 4 eps wide; the root of the computed φ is within ν of the exact
+    one.  (φ is close to linear in u, so the step is the distance to that root.)  So
+    each run is within max(4 eps, ν) + ν of the exact root, and two runs within twice
+    that.  φ' = Var(x)(1/D_cold + 1/D_hot) and ν are evaluated at ``t_eff`` (only their
+    size matters), D_cold as log1p(tail/m) - E[x] (accurate when tiny).
+    """
+    eps = float(np.finfo(np.float64).eps)
+    p = np.asarray(p_row, dtype=np.float64)
+    top, p = p.max(), p[p > 0]
+    below = p < top
+    x = np.maximum(np.log(p / top) / t_eff, gpu_device.clip(np.float64))
+    w = np.exp(x)
+    ties, tail = np.count_nonzero(~below), float(np.sum(w[below]))
+    q = w / (ties + tail)
+    mean = float(q @ x)
+    entropy = math.log1p((ties - 1) + tail) - mean
+    d_cold, d_hot = math.log1p(tail / ties) - mean, math.log(p.size) - entropy
+    slope = float(q @ (x - mean) ** 2) * (1 / d_cold + 1 / d_hot)
+    noise = 8 * eps * (1 + abs(math.log(d_cold)) + abs(math.log(d_hot)) + (math.log(p.size) + entropy) / d_hot)
+    nu = noise / slope
+    return 2 * (max(4 * eps, nu) + nu)
+
+
+def check_projection_against_cpu(p, T: float, schedule: str, q, t_eff, iterations) -> None:
+    """(q, T_eff, iterations) of a GPU projection of the (n, V) rows ``p`` against the Numba kernel.
+
+    Special rows (T_eff 0 or inf: unreachable targets; 0 iterations: p uniform on its
+    support, or T = 1) are decided identically and give exactly the same T_eff and,
+    except at T = 1 (q = power(p, 1), computed), bitwise the same q (uniform rows, p itself).  Solved
+    rows: T_eff within :func:`log_t_eff_tolerance`, the iteration counts equal up to a
+    stopping decision at the noise threshold (one), and q the power transform at the
+    kernel's own T_eff within 4 condition-aware ulps of the output dtype (the bar of
+    the power kernel: x = r·(1/T_eff) carries one rounding more than r/T_eff, within it).
+    """
+    ref_q, ref_t, ref_iterations = cpu_entropy_projection.entropy_projection(p, T, schedule)
+    assert q.dtype == p.dtype and q.shape == p.shape and t_eff.dtype == np.float64 and iterations.dtype == np.int64
+    for i, row in enumerate(p):
+        where = (i, T, schedule)
+        if ref_t[i] in (0.0, math.inf) or ref_iterations[i] == 0:
+            assert t_eff[i] == ref_t[i] and iterations[i] == ref_iterations[i], where
+            if T != 1.0 or np.count_nonzero(row == row.max()) == np.count_nonzero(row):
+                np.testing.assert_array_equal(q[i], ref_q[i], err_msg=str(where))
+        else:
+            assert abs(math.log(t_eff[i] / ref_t[i])) <= log_t_eff_tolerance(row, ref_t[i]), where
+            assert abs(int(iterations[i]) - int(ref_iterations[i])) <= 1, where
+        if 0.0 < t_eff[i] < math.inf:
+            t = float(t_eff[i])
+            assert condition_aware_ulp_error(q[i], power_ref(row, t, dps=40), row, t, p.dtype, dps=40) <= 4.0, where
+
+
+def _project(lib, p, T, schedule):
+    p = np.ascontiguousarray(p)
+    n, V = p.shape
+    q, t_eff, iterations = np.empty_like(p), np.empty(n), np.empty(n, dtype=np.int64)
+    fn = getattr(lib, f"entropy_projection_rows_{_real(p.dtype)}")
+    fn(ctypes.c_longlong(n), p.ctypes.data_as(ctypes.c_void_p), ctypes.c_longlong(V), ctypes.c_double(T),
+       ctypes.c_int(ENTROPY_SCHEDULES.index(schedule)), ctypes.c_double(gpu_device.clip(np.float64)),
+       q.ctypes.data_as(ctypes.c_void_p), t_eff.ctypes.data_as(ctypes.c_void_p), iterations.ctypes.data_as(ctypes.c_void_p))
+    return q, t_eff, iterations
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_emulated_entropy_projection_agrees_with_the_cpu_kernel(emulated, dtype):
+    for group in projection_rows().values():
+        p = np.stack(group).astype(dtype)
+        for schedule in ENTROPY_SCHEDULES:
+            for T in PROJECTION_TEMPERATURES:
+                check_projection_against_cpu(p, T, schedule, *_project(emulated, p, T, schedule))
 
 
 def test_source_compiles_with_nvcc(tmp_path):

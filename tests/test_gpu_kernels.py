@@ -8,6 +8,11 @@ import math
 
 import numpy as np
 import pytest
+from test_gpu_emulated import (
+    PROJECTION_TEMPERATURES,
+    check_projection_against_cpu,
+    projection_rows,
+)
 
 import skdcore
 from skdcore.kernels import (
@@ -15,11 +20,13 @@ from skdcore.kernels import (
     cpu_information,
     cpu_topk,
     dispatch,
+    gpu_entropy_projection,
     gpu_forward_kl,
     gpu_information,
     gpu_power,
     gpu_topk,
 )
+from skdcore.kernels.dispatch import ENTROPY_SCHEDULES
 from skdcore.reference import power_ref
 from skdcore.reference.accuracy import condition_aware_ulp_error
 from skdcore.reference.stress import STRESS_TEMPERATURES, stress_rows
@@ -53,13 +60,16 @@ def test_cupy_arrays_are_dispatched_to_the_gpu_kernels(cp):
     rng = np.random.default_rng(1)
     p, q = rng.dirichlet(np.ones(300), size=(2, 3)), rng.dirichlet(np.ones(300), size=(2, 3))
     gp, gq = cp.asarray(p), cp.asarray(q)
-    assert dispatch.fast_path("power", gp) and not dispatch.fast_path("entropy_projection", gp)
+    assert dispatch.fast_path("power", gp) and dispatch.fast_path("entropy_projection", gp)
     out = skdcore.power(gp, 0.6)
     assert isinstance(out, cp.ndarray) and out.shape == p.shape
     np.testing.assert_allclose(out.get(), skdcore.power(p, 0.6), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(skdcore.from_logits(cp.log(gp), 0.6).get(), skdcore.from_logits(np.log(p), 0.6), rtol=1e-14)
     np.testing.assert_allclose(gpu_information.entropy(gp).get(), cpu_information.entropy(p), rtol=1e-13)
     np.testing.assert_allclose(gpu_information.kl_divergence(gq, gp).get(), cpu_information.kl_divergence(q, p), rtol=1e-12)
+    projected = skdcore.entropy_projection(gp, 2.0)
+    assert isinstance(projected, cp.ndarray) and projected.shape == p.shape
+    np.testing.assert_array_equal(projected.get(), gpu_entropy_projection.entropy_projection(gp, 2.0, "reciprocal")[0].get())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -85,3 +95,17 @@ def test_gpu_topk_blocks_equal_the_cpu_kernels(cp):
         np.testing.assert_array_equal(got, cpu_topk.scatter_visible(start, width, indices, payload, -1.0))
         got = gpu_topk.unseen_position(start, width, cp.asarray(indices), np.float64).get()
         np.testing.assert_array_equal(got, cpu_topk.unseen_position(start, width, indices, np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gpu_entropy_projection_agrees_with_the_cpu_kernel(cp, dtype):
+    """The checks of the emulated kernel (``test_gpu_emulated.check_projection_against_cpu``)
+    on the device, plus a batch of long rows (several columns per thread)."""
+    groups = list(projection_rows().values())
+    groups.append(list(np.random.default_rng(4).dirichlet(np.full(5000, 0.3), size=2)))
+    for group in groups:
+        p = np.stack(group).astype(dtype)
+        for schedule in ENTROPY_SCHEDULES:
+            for T in PROJECTION_TEMPERATURES:
+                q, t_eff, iterations = gpu_entropy_projection.entropy_projection(cp.asarray(p), T, schedule)
+                check_projection_against_cpu(p, T, schedule, q.get(), t_eff.get(), iterations.get())

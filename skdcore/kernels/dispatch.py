@@ -7,8 +7,8 @@ Dispatch is by array type, never by a global flag (DESIGN.md):
   path is used: there, a kernel call's fixed cost (the parallel launch and
   argument unboxing) is not recovered (measured in ``docs/performance.md``).
 * CuPy float32/float64 arrays go to the CuPy kernels (``gpu_*`` modules),
-  whatever their size, for the families that have one (:data:`GPU_FAMILIES`;
-  the entropy projection on CuPy stays on the array-API path).
+  whatever their size, for the families that have one (:data:`GPU_FAMILIES`:
+  all of them, the entropy projection with a named schedule included).
 
 Everything else (torch, array_api_strict, the high-precision namespace, other
 dtypes) stays on the array-API path.  The kernel modules are imported on
@@ -52,7 +52,7 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 CPU_FAMILIES = frozenset({"power", "information", "forward_kl", "entropy_projection", "topk"})
-GPU_FAMILIES = frozenset({"power", "information", "forward_kl", "topk"})
+GPU_FAMILIES = frozenset({"power", "information", "forward_kl", "entropy_projection", "topk"})
 """Kernel families (modules ``cpu_<family>``, ``gpu_<family>``) by backend."""
 
 

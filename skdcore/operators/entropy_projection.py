@@ -379,7 +379,8 @@ def _project(p, T, schedule, validate):
     """(q in the working dtype, or in p's dtype from the kernel, T_eff per row, namespace, iterations).
 
     Named schedules on NumPy arrays of :data:`~skdcore.kernels.dispatch.CPU_MIN_SIZE`
-    entries or more run the fused Numba kernel (same algorithm, tested against this path).
+    entries or more run the fused Numba kernel, on CuPy arrays the CuPy kernel (same
+    algorithm, tested against this path and against each other).
     """
     if validate:
         xp = check_probabilities(p)
