@@ -20,7 +20,7 @@ import tracemalloc
 
 import numpy as np
 
-__all__ = ["median_seconds", "timed_peak", "peak_bytes", "machine", "table", "copy_seconds"]
+__all__ = ["median_seconds", "peak_bytes", "machine", "table", "copy_seconds"]
 
 
 def median_seconds(function, repeats: int, warm_up: bool = True) -> float:
@@ -34,13 +34,6 @@ def median_seconds(function, repeats: int, warm_up: bool = True) -> float:
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def timed_peak(function) -> tuple[float, int]:
-    """(wall seconds, peak extra bytes) of one traced run (for slow baselines run once)."""
-    start = time.perf_counter()
-    extra = peak_bytes(function)
-    return time.perf_counter() - start, extra
 
 
 def peak_bytes(function) -> int:

@@ -84,6 +84,35 @@ def test_forward_kl_routes_dense_teachers(spy):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean", "batchmean"])
+@pytest.mark.parametrize("t_squared", [False, True])
+def test_forward_kl_weights_ignore_and_reductions_on_the_kernel(spy, reduction, t_squared):
+    """The kernel applies the reduction's per-row gradient scale itself; the result is the
+    engine's (array_api_strict): rows with an infinite loss give NaN gradients where kept
+    and zeros where ignored, the value is +inf when such a row is kept."""
+    calls = spy("forward_kl_rows")
+    n, V = 4, dispatch.CPU_MIN_SIZE
+    z = np.random.default_rng(5).normal(size=(n, V)) * 3
+    q = _rows(n, V, seed=6)
+    z[1, 5] = z[3, 7] = -np.inf  # masked tokens with teacher mass: infinite loss on rows 1 and 3
+    weights = np.array([0.5, 2.0, 1.0, 3.0])
+    for ignore in (np.array([False, False, True, True]), np.array([False, True, True, True])):
+        options = dict(temperature=2.0, reduction=reduction, t_squared=t_squared, return_grad=True)
+        value, grad = forward_kl(z, q, weights=weights, ignore=ignore, **options)
+        strict = array_api_strict.asarray
+        value_a, grad_a = (np.asarray(x) for x in
+                           forward_kl(strict(z), strict(q), weights=strict(weights), ignore=strict(ignore), **options))
+        # per-row errors of the tests/test_losses.py model, times the largest row factor
+        kappa = 4.0 if t_squared else 1.0
+        scale = 8 * EPS * (np.max(np.abs(z[np.isfinite(z)])) / 2 + np.log(V)) * kappa * np.max(weights)
+        np.testing.assert_array_equal(np.isnan(grad), np.isnan(grad_a))
+        np.testing.assert_array_equal(np.isinf(value), np.isinf(value_a))
+        finite = np.isfinite(value_a)
+        np.testing.assert_allclose(value[finite], value_a[finite], rtol=0, atol=4 * n * scale)
+        np.testing.assert_allclose(np.nan_to_num(grad), np.nan_to_num(grad_a), rtol=0, atol=scale)
+    assert len(calls) == 2
+
+
 def test_topk_blocks_route_to_the_scatter_kernels(spy):
     scatters, positions = spy("scatter_visible"), spy("unseen_position")
     V = 4 * dispatch.CPU_MIN_SIZE

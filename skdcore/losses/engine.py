@@ -112,11 +112,14 @@ def evaluate(
         if validate:
             check_same_shape(student, teacher, ("student", "teacher"))
         if divergence.name == "forward_kl" and dispatch.fast_path("forward_kl", student, teacher):
-            # The fused kernel (skdcore.kernels): same passes and chunk independence, tested against this path.
+            # The fused kernel (skdcore.kernels): same passes and chunk independence, tested against
+            # this path; it writes the gradient already scaled (no (N, V) temporaries here).
             row_loss, grad = dispatch.forward_kl_rows(
                 student, teacher, temperature=T, teacher_temperature=teacher_T, student_is_logits=student_is_logits,
-                teacher_is_logits=teacher_is_logits, want_grad=return_grad, chunk_size=chunk_size)
-            return _reduce(xp, reducer, student.dtype, row_loss, grad, return_grad)
+                teacher_is_logits=teacher_is_logits, want_grad=return_grad, chunk_size=chunk_size,
+                grad_scale=reducer.row_scale() if return_grad else None)
+            value = xp.astype(reducer.value(row_loss), student.dtype)
+            return (value, grad) if return_grad else value
 
     s_src = DenseSource(xp, student, student_is_logits, dtype, T, bounds)
     if isinstance(teacher, OtherBucketTeacher):

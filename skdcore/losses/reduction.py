@@ -80,11 +80,17 @@ class Reducer:
             return weighted
         return xp.sum(weighted) / self.divisor
 
-    def gradient(self, row_grad, row_loss):
-        """Scale (..., V) per-row gradients; rows with an infinite loss (no
-        gradient exists) become NaN unless their factor is 0."""
+    def row_scale(self):
+        """κ c_r / divisor per row (batch shape), exactly 0 on the rows with c_r = 0: the
+        factor of each row's gradient (a kernel can apply it while writing the gradient)."""
         xp = self.xp
-        scale = xp.expand_dims(self.factor / self.divisor, axis=-1)
+        return xp.where(self.kept, self.factor / self.divisor, xp.zeros_like(self.factor))
+
+    def gradient(self, row_grad, row_loss):
+        """Scale (..., V) per-row gradients by :meth:`row_scale`; rows with an infinite
+        loss (no gradient exists) become NaN unless their factor is 0."""
+        xp = self.xp
+        scale = xp.expand_dims(self.row_scale(), axis=-1)
         infinite = xp.expand_dims(row_loss == math.inf, axis=-1)
         kept = xp.expand_dims(self.kept, axis=-1)
         grad = xp.where(infinite, xp.full_like(row_grad, math.nan), row_grad)
