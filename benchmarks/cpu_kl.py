@@ -6,7 +6,12 @@
   teacher source would produce it);
 * the public loss, :func:`skdcore.losses.forward_kl` (``reduction="none"``,
   ``chunk_size`` = the same chunk, not validated), which dispatches to the
-  kernel: the cost of the public API around it.
+  kernel: the cost of the public API around it;
+* baselines, timed in the same run: the NumPy reference written plainly
+  (log-softmax of z/T, the teacher's power transform, the KL and its
+  gradient (s - q_T)/T), ``torch`` CPU (``kl_div`` of ``log_softmax`` and
+  autograd) when installed, and a copy of the gradient's bytes into a
+  preallocated array.
 
 Peak extra memory is the tracemalloc peak minus the outputs (the (N, V)
 gradient and the (N,) losses); the kernels' own state is N x 4 float64 (the
@@ -27,7 +32,7 @@ from skdcore.kernels.cpu_forward_kl import (
 )
 from skdcore.losses import forward_kl
 
-from .harness import median_seconds, peak_bytes
+from .harness import copy_seconds, median_seconds, peak_bytes
 
 __all__ = ["SHAPE", "QUICK_SHAPE", "CHUNK", "run", "rows", "verdicts"]
 
@@ -51,7 +56,36 @@ def _streamed(z, q, chunk):
     return stream.result()
 
 
+def numpy_reference(z, q, T):
+    """(KL(q_T || softmax(z / T)) per row, its gradient w.r.t. z), written plainly."""
+    a = z / T
+    log_s = a - a.max(axis=-1, keepdims=True)
+    log_s -= np.log(np.exp(log_s).sum(axis=-1, keepdims=True))
+    b = np.log(q) / T
+    log_q = b - b.max(axis=-1, keepdims=True)
+    log_q -= np.log(np.exp(log_q).sum(axis=-1, keepdims=True))
+    q_t = np.exp(log_q)
+    return (q_t * (log_q - log_s)).sum(axis=-1), (np.exp(log_s) - q_t) / T
+
+
+def _torch_reference():
+    try:
+        import torch
+    except ImportError:
+        return None
+
+    def loss_and_grad(z, q, T):
+        student = torch.from_numpy(z).requires_grad_()
+        teacher = torch.softmax(torch.log(torch.from_numpy(q)) / T, dim=-1)
+        loss = torch.nn.functional.kl_div(torch.log_softmax(student / T, dim=-1), teacher, reduction="sum")
+        loss.backward()
+        return loss.detach(), student.grad
+
+    return loss_and_grad
+
+
 def run(shape, repeats: int, chunk: int = CHUNK) -> list[dict]:
+    torch_reference = _torch_reference()
     records = []
     for dtype in (np.float64, np.float32):
         rng = np.random.default_rng(1)
@@ -71,19 +105,27 @@ def run(shape, repeats: int, chunk: int = CHUNK) -> list[dict]:
         for name, method in methods.items():
             record["seconds"][name] = median_seconds(method, repeats)
             record["extra_bytes"][name] = peak_bytes(method) - output
+        record["seconds"]["numpy"] = median_seconds(lambda: numpy_reference(z, q, TEMPERATURE), repeats, warm_up=False)
+        record["seconds"]["torch"] = (median_seconds(lambda: torch_reference(z, q, TEMPERATURE), repeats, warm_up=False)
+                                      if torch_reference else None)
+        record["seconds"]["copy"] = copy_seconds(z, repeats)[0]
         records.append(record)
     return records
 
 
 def rows(records):
     headers = ["shape", "dtype", "chunk", "dense fused ms", "streamed ms", "streamed/dense", "dense extra MiB",
-               "streamed extra MiB", "(N, chunk) block MiB", "public forward_kl ms", "public extra MiB"]
+               "streamed extra MiB", "(N, chunk) block MiB", "public forward_kl ms", "public extra MiB", "numpy ms",
+               "torch ms", "copy ms", "numpy/dense", "torch/dense", "dense/copy"]
     out = []
     for r in records:
         s, m = r["seconds"], r["extra_bytes"]
+        torch = s["torch"] if s["torch"] is not None else float("nan")
         out.append(["x".join(map(str, r["shape"])), r["dtype"], r["chunk"], 1e3 * s["dense_fused"], 1e3 * s["streamed"],
                     s["streamed"] / s["dense_fused"], m["dense_fused"] / 2**20, m["streamed"] / 2**20,
-                    r["block_bytes"] / 2**20, 1e3 * s["public"], m["public"] / 2**20])
+                    r["block_bytes"] / 2**20, 1e3 * s["public"], m["public"] / 2**20, 1e3 * s["numpy"],
+                    1e3 * torch, 1e3 * s["copy"], s["numpy"] / s["dense_fused"], torch / s["dense_fused"],
+                    s["dense_fused"] / s["copy"]])
     return headers, out
 
 
