@@ -87,14 +87,19 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from the registry")
     parser.add_argument("--path", type=Path, default=DEFAULT_PATH)
     args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else ""
+    return write_or_check(args.path, render(), check=args.check, command="python -m proofs_checks.docs")
+
+
+def write_or_check(path: Path, text: str, *, check: bool, command: str) -> int:
+    """Write a generated page, or with ``check`` only compare it: exit status 1 (and a
+    message naming ``command``, which regenerates it) when the file differs, else 0."""
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(f"{args.path} is out of date: run python -m proofs_checks.docs", file=sys.stderr)
+            print(f"{path} is out of date: run {command}", file=sys.stderr)
             return 1
         return 0
-    args.path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return 0
 
 

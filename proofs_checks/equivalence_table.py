@@ -27,6 +27,7 @@ from pathlib import Path
 
 from skdcore.operators import entropy_projection, mix
 
+from .docs import write_or_check
 from .equivalence import (
     EQUIVALENT,
     NOT_EQUIVALENT,
@@ -137,15 +138,8 @@ def main(argv=None) -> int:
     for key, result in table_cells(args.profile, args.seed):
         cells.append((key, result))
         print(f"{' '.join(key)}: {result.verdict} ({result.duration_s:.1f} s)", file=sys.stderr)
-    text = args.docs.read_text(encoding="utf-8")
-    updated = _replace(text, render(cells))
-    if args.check:
-        if updated != text:
-            print(f"{args.docs} is out of date: run python -m proofs_checks.equivalence_table", file=sys.stderr)
-            return 1
-        return 0
-    args.docs.write_text(updated, encoding="utf-8")
-    return 0
+    updated = _replace(args.docs.read_text(encoding="utf-8"), render(cells))
+    return write_or_check(args.docs, updated, check=args.check, command="python -m proofs_checks.equivalence_table")
 
 
 if __name__ == "__main__":
